@@ -6,6 +6,7 @@ from components.existing_cluster import ExistingCluster, ExistingClusterArgs
 from components.gke_cluster import GkeCluster, GkeClusterArgs
 from components.gpu_node_pool import GpuNodePool, GpuNodePoolArgs
 from components.placement import Placement
+from pipelines.gpu_pipeline import compile_pipeline
 from settings import load_settings, stack_config
 
 settings = load_settings(stack_config())
@@ -22,6 +23,9 @@ else:
     placements = {pool.name: Placement.for_pool(pool, on_gke=False) for pool in settings.gpu_pools}
     pulumi.export("kubeconfigContext", cluster.context)
 
+pipeline_yaml = compile_pipeline(settings.pipeline, placements[settings.pipeline.pool])
+
 pulumi.export("clusterName", cluster.name)
 pulumi.export("gpuPools", {name: {"nodeSelector": dict(p.node_selector), "tolerations": p.tolerations}
                            for name, p in placements.items()})
+pulumi.export("pipelineName", settings.pipeline.name)

@@ -13,11 +13,12 @@ from typing import Any, Mapping, Optional
 import pulumi
 
 from settings import gpu_catalog
+from settings.pipeline import PIPELINE_KEY, PipelineSettings, read_pipeline
 from settings.reader import (Problems, Section, check_labels, label_key_problem, label_value_problem,
                              section_list)
 
 PROJECT = "gpu-kubeflow"
-OBJECT_KEYS = ("cluster", "gpuPools")
+OBJECT_KEYS = ("cluster", "gpuPools", "pipeline")
 
 GKE_GPU_TAINT_KEY = "nvidia.com/gpu"
 TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
@@ -103,6 +104,10 @@ class ClusterSettings:
 class Settings:
     cluster: ClusterSettings
     gpu_pools: tuple[GpuPoolSettings, ...]
+    pipeline: PipelineSettings
+
+    def pool(self, name: str) -> GpuPoolSettings:
+        return next(pool for pool in self.gpu_pools if pool.name == name)
 
 
 DEFAULT_GPU_LABELS = {"gpu_label": "true"}
@@ -292,9 +297,10 @@ def load_settings(config: Mapping[str, Any]) -> Settings:
     cluster = _read_cluster(problems, config.get(f"{PROJECT}:cluster"), config.get("gcp:project"),
                             config.get("gcp:region"))
     pools = _read_gpu_pools(problems, config.get(f"{PROJECT}:gpuPools"), cluster.mode == "gke")
+    pipeline = read_pipeline(problems, config.get(PIPELINE_KEY), pools)
     if problems:
         raise SettingsError(problems)
-    return Settings(cluster=cluster, gpu_pools=pools)
+    return Settings(cluster=cluster, gpu_pools=pools, pipeline=pipeline)
 
 
 def stack_config() -> dict[str, Any]:
