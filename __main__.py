@@ -5,6 +5,8 @@ import pulumi
 from components.existing_cluster import ExistingCluster, ExistingClusterArgs
 from components.gke_cluster import GkeCluster, GkeClusterArgs
 from components.gpu_node_pool import GpuNodePool, GpuNodePoolArgs
+from components.kubeflow_pipelines import KubeflowPipelines, KubeflowPipelinesArgs
+from components.pipeline_registration import PipelineRegistration, PipelineRegistrationArgs
 from components.placement import Placement
 from pipelines.gpu_pipeline import compile_pipeline
 from settings import load_settings, stack_config
@@ -23,9 +25,20 @@ else:
     placements = {pool.name: Placement.for_pool(pool, on_gke=False) for pool in settings.gpu_pools}
     pulumi.export("kubeconfigContext", cluster.context)
 
-pipeline_yaml = compile_pipeline(settings.pipeline, placements[settings.pipeline.pool])
+api_server_ready = []
+if settings.kubeflow.install:
+    kubeflow = KubeflowPipelines("kfp", KubeflowPipelinesArgs(settings.kubeflow, cluster.provider))
+    api_server_ready = kubeflow.api_server_ready
+
+registration = PipelineRegistration(settings.pipeline.name, PipelineRegistrationArgs(
+    compiled=compile_pipeline(settings.pipeline, placements[settings.pipeline.pool]),
+    namespace=settings.kubeflow.namespace,
+    provider=cluster.provider,
+    depends_on=api_server_ready,
+))
 
 pulumi.export("clusterName", cluster.name)
 pulumi.export("gpuPools", {name: {"nodeSelector": dict(p.node_selector), "tolerations": p.tolerations}
                            for name, p in placements.items()})
-pulumi.export("pipelineName", settings.pipeline.name)
+pulumi.export("pipelineName", registration.pipeline_name)
+pulumi.export("pipelineVersion", registration.version_name)

@@ -13,12 +13,13 @@ from typing import Any, Mapping, Optional
 import pulumi
 
 from settings import gpu_catalog
+from settings.kubeflow import KUBEFLOW_KEY, KubeflowSettings, read_kubeflow
 from settings.pipeline import PIPELINE_KEY, PipelineSettings, read_pipeline
 from settings.reader import (Problems, Section, check_labels, label_key_problem, label_value_problem,
                              section_list)
 
 PROJECT = "gpu-kubeflow"
-OBJECT_KEYS = ("cluster", "gpuPools", "pipeline")
+OBJECT_KEYS = ("cluster", "gpuPools", "kubeflow", "pipeline")
 
 GKE_GPU_TAINT_KEY = "nvidia.com/gpu"
 TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
@@ -104,6 +105,7 @@ class ClusterSettings:
 class Settings:
     cluster: ClusterSettings
     gpu_pools: tuple[GpuPoolSettings, ...]
+    kubeflow: KubeflowSettings
     pipeline: PipelineSettings
 
     def pool(self, name: str) -> GpuPoolSettings:
@@ -297,10 +299,11 @@ def load_settings(config: Mapping[str, Any]) -> Settings:
     cluster = _read_cluster(problems, config.get(f"{PROJECT}:cluster"), config.get("gcp:project"),
                             config.get("gcp:region"))
     pools = _read_gpu_pools(problems, config.get(f"{PROJECT}:gpuPools"), cluster.mode == "gke")
+    kubeflow = read_kubeflow(problems, config.get(KUBEFLOW_KEY))
     pipeline = read_pipeline(problems, config.get(PIPELINE_KEY), pools)
     if problems:
         raise SettingsError(problems)
-    return Settings(cluster=cluster, gpu_pools=pools, pipeline=pipeline)
+    return Settings(cluster=cluster, gpu_pools=pools, kubeflow=kubeflow, pipeline=pipeline)
 
 
 def stack_config() -> dict[str, Any]:
