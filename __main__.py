@@ -5,6 +5,7 @@ import pulumi
 from components.existing_cluster import ExistingCluster, ExistingClusterArgs
 from components.gke_cluster import GkeCluster, GkeClusterArgs
 from components.gpu_node_pool import GpuNodePool, GpuNodePoolArgs
+from components.gpu_service import GpuService, GpuServiceArgs
 from components.kubeflow_pipelines import KubeflowPipelines, KubeflowPipelinesArgs
 from components.pipeline_registration import PipelineRegistration, PipelineRegistrationArgs
 from components.placement import Placement
@@ -36,6 +37,18 @@ registration = PipelineRegistration(settings.pipeline.name, PipelineRegistration
     provider=cluster.provider,
     depends_on=api_server_ready,
 ))
+
+if settings.service:
+    service = GpuService(settings.service.name, GpuServiceArgs(
+        service=settings.service,
+        pipeline=settings.pipeline,
+        namespace=settings.kubeflow.namespace,
+        provider=cluster.provider,
+        project=settings.cluster.project,
+        region=settings.cluster.region,
+        depends_on=api_server_ready,
+    ))
+    pulumi.export("serviceEndpoint", service.endpoint)
 
 pulumi.export("clusterName", cluster.name)
 pulumi.export("gpuPools", {name: {"nodeSelector": dict(p.node_selector), "tolerations": p.tolerations}

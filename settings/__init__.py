@@ -15,11 +15,12 @@ import pulumi
 from settings import gpu_catalog
 from settings.kubeflow import KUBEFLOW_KEY, KubeflowSettings, read_kubeflow
 from settings.pipeline import PIPELINE_KEY, PipelineSettings, read_pipeline
+from settings.service import SERVICE_KEY, ServiceSettings, read_service
 from settings.reader import (Problems, Section, check_labels, label_key_problem, label_value_problem,
                              section_list)
 
 PROJECT = "gpu-kubeflow"
-OBJECT_KEYS = ("cluster", "gpuPools", "kubeflow", "pipeline")
+OBJECT_KEYS = ("cluster", "gpuPools", "kubeflow", "pipeline", "service")
 
 GKE_GPU_TAINT_KEY = "nvidia.com/gpu"
 TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
@@ -29,6 +30,12 @@ _GCP_PROJECT = re.compile(r"[a-z][-a-z0-9]{4,28}[a-z0-9]")
 _REGION = re.compile(r"[a-z]+-[a-z]+[0-9]+")
 _ZONE = re.compile(r"([a-z]+-[a-z]+[0-9]+)-[a-z]")
 _MACHINE_TYPE = re.compile(r"[a-z][a-z0-9]*-[a-z0-9-]+")
+
+
+def region_of(location: str) -> str:
+    """The region of a region or zone name."""
+    zone = _ZONE.fullmatch(location)
+    return zone.group(1) if zone else location
 
 
 class SettingsError(pulumi.RunError):
@@ -100,6 +107,10 @@ class ClusterSettings:
     def is_gke(self) -> bool:
         return self.mode == "gke"
 
+    @property
+    def region(self) -> Optional[str]:
+        return region_of(self.location) if self.location else None
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -107,6 +118,7 @@ class Settings:
     gpu_pools: tuple[GpuPoolSettings, ...]
     kubeflow: KubeflowSettings
     pipeline: PipelineSettings
+    service: Optional[ServiceSettings]  # None when disabled
 
     def pool(self, name: str) -> GpuPoolSettings:
         return next(pool for pool in self.gpu_pools if pool.name == name)
@@ -139,7 +151,7 @@ def _read_cluster(problems: Problems, raw: Any, project: Any, region: Any) -> Cl
                      "only existing mode reads a kubeconfig context; gke mode builds its own kubeconfig")
     node_locations = section.strings("nodeLocations") or ()
     if location is not None and mode == "gke":
-        region = _ZONE.fullmatch(location).group(1) if _ZONE.fullmatch(location) else location
+        region = region_of(location)
         for i, zone in enumerate(node_locations):
             zone_match = _ZONE.fullmatch(zone)
             if not zone_match or zone_match.group(1) != region:
@@ -301,9 +313,10 @@ def load_settings(config: Mapping[str, Any]) -> Settings:
     pools = _read_gpu_pools(problems, config.get(f"{PROJECT}:gpuPools"), cluster.mode == "gke")
     kubeflow = read_kubeflow(problems, config.get(KUBEFLOW_KEY))
     pipeline = read_pipeline(problems, config.get(PIPELINE_KEY), pools)
+    service = read_service(problems, config.get(SERVICE_KEY), cluster.is_gke)
     if problems:
         raise SettingsError(problems)
-    return Settings(cluster=cluster, gpu_pools=pools, kubeflow=kubeflow, pipeline=pipeline)
+    return Settings(cluster=cluster, gpu_pools=pools, kubeflow=kubeflow, pipeline=pipeline, service=service)
 
 
 def stack_config() -> dict[str, Any]:

@@ -11,7 +11,6 @@ from tools.mock_engine import run_program
 GKE_API = json.loads(get_static_doc("container", "v1"))["schemas"]
 CLUSTER = "gcp:container/cluster:Cluster"
 NODE_POOL = "gcp:container/nodePool:NodePool"
-COMPONENTS = ("gpu-kubeflow:index:GkeCluster", "gpu-kubeflow:index:GpuNodePool", "gpu-kubeflow:index:ExistingCluster")
 
 
 def gke_enum(schema: str, field: str) -> list[str]:
@@ -131,11 +130,12 @@ def test_each_pool_has_its_own_least_privilege_node_account():
         assert 6 <= len(account.inputs["accountId"]) <= 30
 
 
-def test_components_parent_their_resources():
-    run = stack_run("prod")
+@pytest.mark.parametrize("stack", ["prod", "local"])
+def test_every_resource_belongs_to_one_of_the_components(stack):
+    run = stack_run(stack)
     for resource in run.resources:
-        if resource.type.startswith("gcp:") or resource.type == "pulumi:providers:kubernetes":
-            assert run.ancestors(resource)[-1].type in COMPONENTS, resource.name
+        owner = (run.ancestors(resource) or [resource])[-1]
+        assert owner.type.startswith("gpu-kubeflow:index:"), resource.name
 
 
 def test_kubeconfig_uses_the_auth_plugin_and_is_a_secret():

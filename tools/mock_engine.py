@@ -70,12 +70,25 @@ def _address_outputs(inputs: dict) -> dict:
     return {"address": "203.0.113.20" if inputs.get("addressType", "EXTERNAL") == "EXTERNAL" else "10.128.0.20"}
 
 
+def _service_outputs(inputs: dict) -> dict:
+    spec = inputs.get("spec", {})
+    ports = [{"nodePort": 30000 + i, **port} if spec.get("type") in ("NodePort", "LoadBalancer") else port
+             for i, port in enumerate(spec.get("ports", []))]
+    outputs = {"spec": {**spec, "ports": ports}}
+    if spec.get("type") == "LoadBalancer":
+        internal = inputs.get("metadata", {}).get("annotations", {}).get("networking.gke.io/load-balancer-type")
+        ip = spec.get("loadBalancerIP") or ("10.128.0.30" if internal == "Internal" else "203.0.113.30")
+        outputs["status"] = {"loadBalancer": {"ingress": [{"ip": ip}]}}
+    return outputs
+
+
 # What a real engine learns only from the cloud, with the stand-in value the mocks answer. `cloud_only` lists
 # the outputs that a real preview shows as unknown; the rest are derived from the inputs the way GCP does.
 CLOUD_OUTPUTS: dict[str, tuple[Callable[[dict], dict], tuple[str, ...]]] = {
     "gcp:container/cluster:Cluster": (_cluster_outputs, ("endpoint", "masterAuth.clusterCaCertificate")),
     "gcp:serviceaccount/account:Account": (_account_outputs, ()),
     "gcp:compute/address:Address": (_address_outputs, ("address",)),
+    "kubernetes:core/v1:Service": (_service_outputs, ("status.loadBalancer.ingress", "spec.ports[].nodePort")),
 }
 
 
