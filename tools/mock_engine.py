@@ -26,13 +26,16 @@ STACKS = ROOT / "stacks"
 PROJECT = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["name"]
 
 
-def _unwrap_secrets(value: Any) -> Any:
+def _plain(value: Any) -> Any:
+    """Secrets unwrapped, and whole numbers as ints: the wire has only JSON numbers, so 1.0 is 1."""
     if rpc.is_rpc_secret(value):
-        return _unwrap_secrets(rpc.unwrap_rpc_secret(value))
+        return _plain(rpc.unwrap_rpc_secret(value))
     if isinstance(value, dict):
-        return {k: _unwrap_secrets(v) for k, v in value.items()}
+        return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_unwrap_secrets(v) for v in value]
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
     return value
 
 
@@ -56,47 +59,61 @@ class Registration:
         return self.provider.rsplit("::", 1)[0] if self.provider else ""
 
 
-def _cluster_outputs(inputs: dict) -> dict:
+def _cluster_outputs(inputs: dict) -> tuple[dict, tuple[str, ...]]:
     ca = base64.b64encode(b"cluster CA certificate, issued by GKE").decode()
-    return {"endpoint": "203.0.113.10", "masterAuth": {"clusterCaCertificate": ca}}
+    return ({"endpoint": "203.0.113.10", "masterAuth": {"clusterCaCertificate": ca}},
+            ("endpoint", "masterAuth.clusterCaCertificate"))
 
 
-def _account_outputs(inputs: dict) -> dict:
+def _account_outputs(inputs: dict) -> tuple[dict, tuple[str, ...]]:
     email = f"{inputs['accountId']}@{inputs.get('project', 'my-project')}.iam.gserviceaccount.com"
-    return {"email": email, "member": f"serviceAccount:{email}"}
+    return {"email": email, "member": f"serviceAccount:{email}"}, ()  # derived from the inputs, as GCP does
 
 
-def _address_outputs(inputs: dict) -> dict:
-    return {"address": "203.0.113.20" if inputs.get("addressType", "EXTERNAL") == "EXTERNAL" else "10.128.0.20"}
+def _address_outputs(inputs: dict) -> tuple[dict, tuple[str, ...]]:
+    internal = inputs.get("addressType", "EXTERNAL") == "INTERNAL"
+    return {"address": "10.128.0.20" if internal else "203.0.113.20"}, ("address",)
 
 
-def _service_outputs(inputs: dict) -> dict:
+def _service_outputs(inputs: dict) -> tuple[dict, tuple[str, ...]]:
     spec = inputs.get("spec", {})
-    ports = [{"nodePort": 30000 + i, **port} if spec.get("type") in ("NodePort", "LoadBalancer") else port
-             for i, port in enumerate(spec.get("ports", []))]
+    filled = []
+    ports = []
+    for i, port in enumerate(spec.get("ports", [])):
+        if spec.get("type") in ("NodePort", "LoadBalancer") and "nodePort" not in port:
+            port = {**port, "nodePort": 30000 + i}
+            filled.append(f"spec.ports[{i}].nodePort")
+        ports.append(port)
     outputs = {"spec": {**spec, "ports": ports}}
     if spec.get("type") == "LoadBalancer":
         internal = inputs.get("metadata", {}).get("annotations", {}).get("networking.gke.io/load-balancer-type")
         ip = spec.get("loadBalancerIP") or ("10.128.0.30" if internal == "Internal" else "203.0.113.30")
         outputs["status"] = {"loadBalancer": {"ingress": [{"ip": ip}]}}
-    return outputs
+        if "loadBalancerIP" not in spec:
+            filled.append("status.loadBalancer.ingress[0].ip")
+    return outputs, tuple(filled)
 
 
-# What a real engine learns only from the cloud, with the stand-in value the mocks answer. `cloud_only` lists
-# the outputs that a real preview shows as unknown; the rest are derived from the inputs the way GCP does.
-CLOUD_OUTPUTS: dict[str, tuple[Callable[[dict], dict], tuple[str, ...]]] = {
-    "gcp:container/cluster:Cluster": (_cluster_outputs, ("endpoint", "masterAuth.clusterCaCertificate")),
-    "gcp:serviceaccount/account:Account": (_account_outputs, ()),
-    "gcp:compute/address:Address": (_address_outputs, ("address",)),
-    "kubernetes:core/v1:Service": (_service_outputs, ("status.loadBalancer.ingress", "spec.ports[].nodePort")),
+# What a real engine learns only from the cloud (or the cluster), with the stand-in values the mocks answer:
+# each function returns the outputs and the names of those a real preview shows as unknown.
+CLOUD_OUTPUTS: dict[str, Callable[[dict], tuple[dict, tuple[str, ...]]]] = {
+    "gcp:container/cluster:Cluster": _cluster_outputs,
+    "gcp:serviceaccount/account:Account": _account_outputs,
+    "gcp:compute/address:Address": _address_outputs,
+    "kubernetes:core/v1:Service": _service_outputs,
 }
+
+
+def unknown_until_deployed(resource: "Registration") -> tuple[str, ...]:
+    """The outputs of `resource` that only the cloud or the cluster can tell."""
+    return CLOUD_OUTPUTS[resource.type](resource.inputs)[1] if resource.type in CLOUD_OUTPUTS else ()
 
 
 class PlatformMocks(pulumi.runtime.Mocks):
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
         state = dict(args.inputs)
         if args.typ in CLOUD_OUTPUTS:
-            state.update(CLOUD_OUTPUTS[args.typ][0](args.inputs))
+            state.update(CLOUD_OUTPUTS[args.typ](args.inputs)[0])
         return f"{args.name}-id", state
 
     def call(self, args: pulumi.runtime.MockCallArgs):
@@ -121,7 +138,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 parent=request.parent,
                 provider=request.provider,
                 dependencies=list(request.dependencies),
-                inputs=_unwrap_secrets(inputs),
+                inputs=_plain(inputs),
                 secret_inputs={k for k, v in inputs.items() if rpc.is_rpc_secret(v)},
             ))
         return response
