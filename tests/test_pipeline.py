@@ -123,6 +123,9 @@ CASES = {
     "unknown resource": (with_pipeline(resources={"gpu": "1"}), "gpu-kubeflow:pipeline.resources.gpu", "unknown key"),
     "bad pod label": (with_pipeline(podLabels={"team name": "ml"}), "gpu-kubeflow:pipeline.podLabels.team name",
                       "label key"),
+    "args not a list": (with_pipeline(args="--port 8000"), "gpu-kubeflow:pipeline.args", "list of strings"),
+    "description not a string": (with_pipeline(description=["a"]), "gpu-kubeflow:pipeline.description",
+                                 "expected a string"),
     "app pod label": (with_pipeline(podLabels={"app": "other"}), "gpu-kubeflow:pipeline.podLabels.app",
                       "always the pipeline name"),
 }

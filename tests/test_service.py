@@ -120,6 +120,9 @@ CASES = {
                                   "gpu-kubeflow:service.internal", "only in gke mode"),
     "internal on a NodePort": (with_service(type="NodePort", internal=True), "gpu-kubeflow:service.internal",
                                "LoadBalancer"),
+    "enabled not a bool": (with_service(enabled="false"), "gpu-kubeflow:service.enabled", "true or false"),
+    "source ranges not a list": (with_service(internal=False, sourceRanges="10.0.0.0/8"),
+                                 "gpu-kubeflow:service.sourceRanges", "list of strings"),
     "bad name": (with_service(name="GPU_Service"), "gpu-kubeflow:service.name", "Service name"),
 }
 

@@ -108,6 +108,21 @@ CASES = {
     "duplicate pool names": ({**MINIMAL, "gpu-kubeflow:gpuPools": [POOL, POOL]}, "gpu-kubeflow:gpuPools[1].name",
                              "unique"),
     "bad pool name": (with_pool(name="GPU pool"), "gpu-kubeflow:gpuPools[0].name", "node pool name"),
+    "spot not a bool": (with_pool(spot="yes"), "gpu-kubeflow:gpuPools[0].spot", "true or false"),
+    "sharing not a mapping": (with_pool(sharing="TIME_SHARING"), "gpu-kubeflow:gpuPools[0].sharing",
+                              "expected a mapping"),
+    "taints not a list": (with_pool(taints={"key": "gpu_label"}), "gpu-kubeflow:gpuPools[0].taints",
+                          "list of mappings"),
+    "deletion protection not a bool": (with_cluster(deletionProtection="no"),
+                                       "gpu-kubeflow:cluster.deletionProtection", "true or false"),
+    "node locations not a list": (with_cluster(nodeLocations="us-central1-a"), "gpu-kubeflow:cluster.nodeLocations",
+                                  "list of strings"),
+    "unknown system pool key": (with_cluster(systemPool={"nodes": 2}), "gpu-kubeflow:cluster.systemPool.nodes",
+                                "unknown key"),
+    "bad system machine type": (with_cluster(systemPool={"machineType": "big"}),
+                                "gpu-kubeflow:cluster.systemPool.machineType", "machine type"),
+    "system pool without nodes": (with_cluster(systemPool={"minNodes": 0}), "gpu-kubeflow:cluster.systemPool.minNodes",
+                                  "1 or more"),
 }
 
 
