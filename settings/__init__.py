@@ -140,7 +140,7 @@ def _read_cluster(problems: Problems, raw: Any, project: Any, region: Any) -> Cl
                          "(6 to 30 lowercase letters, digits or '-'); set it with `pulumi config set gcp:project`")
             project = None
         if location is None and not section.given("location"):
-            problems.add(f"{PROJECT}:cluster.location", None,
+            problems.add(section.key_path("location"), None,
                          "gke mode needs a region or zone: set gcp:region or cluster.location")
         elif location is not None and not (_REGION.fullmatch(location) or _ZONE.fullmatch(location)):
             problems.add(section.key_path("location"), location,
@@ -241,7 +241,7 @@ def _read_gpu_pool(problems: Problems, pool: Section, index: int, on_gke: bool) 
         strategy = raw_sharing.string("strategy", None, choices=("TIME_SHARING", "MPS"))
         clients = raw_sharing.integer("maxSharedClientsPerGpu", None,
                                       low=1, high=gpu_catalog.MAX_SHARED_CLIENTS_PER_GPU)
-        for key, value in (("strategy", strategy), ("maxSharedClientsPerGpu", clients)):
+        for key in ("strategy", "maxSharedClientsPerGpu"):
             if not raw_sharing.given(key):
                 problems.add(raw_sharing.key_path(key), None, "required when sharing is set")
         if strategy and clients:
