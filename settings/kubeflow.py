@@ -9,7 +9,7 @@ from settings.reader import Problems, Section
 KUBEFLOW_KEY = "gpu-kubeflow:kubeflow"
 # The newest KFP backend release, and the cert-manager release it is installed with.
 DEFAULT_KFP_VERSION = "2.17.0"
-DEFAULT_CERT_MANAGER_VERSION = "v1.19.1"
+DEFAULT_CERT_MANAGER_VERSION = "v1.19.4"
 # The upstream k8s-native manifests pin their namespace (webhook client configs included).
 UPSTREAM_NAMESPACE = "kubeflow"
 
@@ -45,7 +45,7 @@ def read_kubeflow(problems: Problems, raw: Any) -> Optional[KubeflowSettings]:
         namespace=namespace,
         cert_manager_version=section.string("certManagerVersion", DEFAULT_CERT_MANAGER_VERSION,
                                             pattern=_CERT_MANAGER_TAG,
-                                            described="expected a cert-manager release tag such as v1.19.1"),
+                                            described="expected a cert-manager release tag such as v1.19.4"),
     )
     version = values["version"]
     if version is not None and tuple(map(int, version.split("."))) < (2, 5, 0):

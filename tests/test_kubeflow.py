@@ -24,7 +24,7 @@ def test_kfp_comes_from_the_pinned_upstream_release():
     run = stack_run("dev")
     cert_manager = run.one(CONFIG_FILE)
     assert cert_manager.inputs["file"] == \
-        "https://github.com/cert-manager/cert-manager/releases/download/v1.19.1/cert-manager.yaml"
+        "https://github.com/cert-manager/cert-manager/releases/download/v1.19.4/cert-manager.yaml"
     assert directory(run, "env/cert-manager/cluster-scoped-resources").inputs["directory"] == \
         "https://github.com/kubeflow/pipelines//manifests/kustomize/env/cert-manager/cluster-scoped-resources?ref=2.17.0"
     assert directory(run, "env/cert-manager/platform-agnostic-k8s-native").inputs["directory"] == \
@@ -105,7 +105,7 @@ CASES = {
     "version before k8s-native mode": ({**MINIMAL, "gpu-kubeflow:kubeflow": {"version": "2.4.1"}},
                                        "gpu-kubeflow:kubeflow.version", "2.5.0 or later"),
     "cert-manager version not a tag": ({**MINIMAL, "gpu-kubeflow:kubeflow": {"certManagerVersion": "1.19"}},
-                                       "gpu-kubeflow:kubeflow.certManagerVersion", "v1.19.1"),
+                                       "gpu-kubeflow:kubeflow.certManagerVersion", "v1.19.4"),
     "install not a bool": ({**MINIMAL, "gpu-kubeflow:kubeflow": {"install": "yes"}}, "gpu-kubeflow:kubeflow.install",
                            "true or false"),
     "bad namespace": ({**MINIMAL, "gpu-kubeflow:kubeflow": {"install": False, "namespace": "Kubeflow"}},
