@@ -29,12 +29,6 @@ class GpuServiceArgs:
     depends_on: list = field(default_factory=list)  # the namespace comes with KFP
 
 
-def endpoint(service: ServiceSettings, address: str, node_port: Optional[int]) -> str:
-    if service.type == "NodePort":
-        return f"http://<node-address>:{node_port}"
-    return f"http://{address}:{service.port}"
-
-
 class GpuService(pulumi.ComponentResource):
     """A LoadBalancer, NodePort or ClusterIP Service for the GPU task's pods."""
 
@@ -55,9 +49,8 @@ class GpuService(pulumi.ComponentResource):
             spec["loadBalancerSourceRanges"] = list(service.source_ranges)
         self.address = None
         if service.static_ip:
-            self.address = gcp.compute.Address(
+            self.address = gcp.compute.Address(  # auto-named, so stacks sharing a project never collide
                 f"{name}-address",
-                name=service.name,
                 project=args.project,
                 region=args.region,
                 address_type="INTERNAL" if service.internal else "EXTERNAL",
@@ -76,9 +69,9 @@ class GpuService(pulumi.ComponentResource):
             self.endpoint = pulumi.Output.from_input(
                 f"http://{service.name}.{args.namespace}.svc.cluster.local:{service.port}")
         elif service.type == "NodePort":
-            self.endpoint = self.service.spec.ports[0].node_port.apply(lambda port: endpoint(service, "", port))
+            self.endpoint = self.service.spec.ports[0].node_port.apply(lambda port: f"http://<node-address>:{port}")
         else:
             ingress_ip = self.service.status.load_balancer.ingress.apply(lambda ingress: ingress[0].ip)
             address = self.address.address if self.address else ingress_ip
-            self.endpoint = address.apply(lambda ip: endpoint(service, ip, None))
+            self.endpoint = address.apply(lambda ip: f"http://{ip}:{service.port}")
         self.register_outputs({"endpoint": self.endpoint})
