@@ -3,8 +3,7 @@
 import argparse
 import sys
 
-from components.placement import Placement
-from pipelines.gpu_pipeline import compile_pipeline
+from pipelines.gpu_pipeline import compile_for_stack
 from settings import PROJECT, SettingsError, load_settings
 from tools.mock_engine import stack_file_config
 
@@ -23,8 +22,7 @@ def main(argv=None) -> int:
         print(f"{PROJECT}: {error}", file=sys.stderr)
         return 1
     pipeline = settings.pipeline
-    placement = Placement.for_pool(settings.pool(pipeline.pool), on_gke=settings.cluster.is_gke)
-    text = compile_pipeline(pipeline, placement)
+    text = compile_for_stack(settings)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as out:
             out.write(text)

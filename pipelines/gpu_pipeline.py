@@ -12,6 +12,7 @@ from typing import Callable
 from kfp import compiler, dsl, kubernetes
 
 from components.placement import Placement
+from settings import Settings
 from settings.pipeline import PipelineSettings
 
 GPU_RESOURCE = "nvidia.com/gpu"
@@ -54,3 +55,9 @@ def compile_pipeline(pipeline: PipelineSettings, placement: Placement) -> str:
         compiler.Compiler().compile(gpu_pipeline(pipeline, placement), path)
         with open(path, encoding="utf-8") as compiled:
             return compiled.read()
+
+
+def compile_for_stack(settings: Settings) -> str:
+    """The pipeline a stack's settings compile to, placed the way its pool's component places it."""
+    pool = settings.pool(settings.pipeline.pool)
+    return compile_pipeline(settings.pipeline, Placement.for_pool(pool, on_gke=settings.cluster.is_gke))

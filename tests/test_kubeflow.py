@@ -3,9 +3,8 @@
 import pytest
 import yaml
 
-from components.placement import Placement
 from conftest import MINIMAL, assert_rejected, stack_run
-from pipelines.gpu_pipeline import compile_pipeline
+from pipelines.gpu_pipeline import compile_for_stack
 from settings import load_settings
 from tools.mock_engine import run_program, stack_file_config
 
@@ -67,8 +66,7 @@ def test_kfp_does_not_wait_on_the_gpu_pools(stack):
 def test_the_version_holds_exactly_the_compiled_pipeline(stack):
     run = stack_run(stack)
     settings = load_settings(stack_file_config(stack))
-    placement = Placement.for_pool(settings.pool(settings.pipeline.pool), on_gke=settings.cluster.is_gke)
-    pipeline_spec, platform_spec = yaml.safe_load_all(compile_pipeline(settings.pipeline, placement))
+    pipeline_spec, platform_spec = yaml.safe_load_all(compile_for_stack(settings))
     version = run.one(VERSION).inputs
     assert version["spec"]["pipelineSpec"] == pipeline_spec
     assert version["spec"]["platformSpec"] == platform_spec

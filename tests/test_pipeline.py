@@ -6,30 +6,27 @@ import sys
 
 import pytest
 
-from components.placement import Placement
 from conftest import MINIMAL, ROOT, STACKS, assert_rejected, defaults_run
 from pipeline_docs import parse_compiled
-from pipelines.gpu_pipeline import compile_pipeline
+from pipelines.gpu_pipeline import compile_for_stack
 from settings import load_settings
 from tools.mock_engine import stack_file_config
 
 
 def compiled_for(config):
     settings = load_settings(config)
-    pool = settings.pool(settings.pipeline.pool)
-    placement = Placement.for_pool(pool, on_gke=settings.cluster.is_gke)
-    return settings, placement, compile_pipeline(settings.pipeline, placement)
+    return settings, compile_for_stack(settings)
 
 
 @pytest.fixture(scope="module", params=STACKS + ["defaults"])
 def compiled(request):
     config = dict(MINIMAL) if request.param == "defaults" else stack_file_config(request.param)
-    settings, placement, text = compiled_for(config)
-    return settings, placement, text, *parse_compiled(text)
+    settings, text = compiled_for(config)
+    return settings, text, *parse_compiled(text)
 
 
 def test_the_gpu_task_holds_gpus_and_lands_only_on_its_pool(compiled):
-    settings, placement, _, spec, executors = compiled
+    settings, _, spec, executors = compiled
     container = spec.deployment_spec.fields["executors"].struct_value.fields["exec-gpu-task"].struct_value \
         .fields["container"].struct_value.fields
     accelerator = container["resources"].struct_value.fields["accelerator"].struct_value.fields
@@ -54,7 +51,7 @@ def test_the_gpu_task_holds_gpus_and_lands_only_on_its_pool(compiled):
 
 
 def test_defaults_are_the_seeds_pipeline():
-    settings, _, text = compiled_for(dict(MINIMAL))
+    settings, text = compiled_for(dict(MINIMAL))
     spec, executors = parse_compiled(text)
     assert spec.pipeline_info.name == "gpu-node-pipeline"
     assert spec.pipeline_info.description == "Pipeline that schedules a pod on a specific GPU node"
@@ -63,7 +60,7 @@ def test_defaults_are_the_seeds_pipeline():
 
 
 def test_resources_and_extra_pod_labels_reach_the_task():
-    settings, _, text = compiled_for(stack_file_config("prod"))
+    settings, text = compiled_for(stack_file_config("prod"))
     spec, executors = parse_compiled(text)
     resources = spec.deployment_spec.fields["executors"].struct_value.fields["exec-gpu-task"].struct_value \
         .fields["container"].struct_value.fields["resources"].struct_value.fields
@@ -84,7 +81,7 @@ def test_compile_is_byte_identical_across_processes_and_hash_seeds(tmp_path):
                        cwd=ROOT, env={**os.environ, "PYTHONHASHSEED": seed}, check=True, capture_output=True)
         outputs.append(out.read_bytes())
     assert outputs[0] == outputs[1]
-    assert outputs[0].decode() == compiled_for(stack_file_config("prod"))[2]
+    assert outputs[0].decode() == compiled_for(stack_file_config("prod"))[1]
 
 
 def test_compile_command_reports_bad_settings():

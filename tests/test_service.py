@@ -1,6 +1,7 @@
 """The Service routes to the GPU task's pods, and opens nothing to the internet unless written out."""
 
 import pytest
+import yaml
 
 from conftest import MINIMAL, assert_rejected, defaults_run, stack_run
 from pipeline_docs import parse_compiled
@@ -14,7 +15,6 @@ INTERNAL = "networking.gke.io/load-balancer-type"
 
 def gpu_task_pod(run):
     """The GPU task's pod labels and PORT, read back from the registered PipelineVersion."""
-    import yaml
     spec = run.one(VERSION).inputs["spec"]
     _, executors = parse_compiled(yaml.safe_dump_all([spec["pipelineSpec"], spec["platformSpec"]]))
     container = spec["pipelineSpec"]["deploymentSpec"]["executors"]["exec-gpu-task"]["container"]

@@ -144,9 +144,8 @@ def _pod_template_workload(obj: dict) -> Optional[Workload]:
         return None
     pod = template.get("spec", {})
     containers = pod.get("containers", []) + pod.get("initContainers", [])
-    gpus = any(GPU_RESOURCE in {**c.get("resources", {}).get("limits", {}), **c.get("resources", {}).get("requests",
-                                                                                                           {})}
-               for c in containers)
+    gpus = any(GPU_RESOURCE in resources.get("limits", {}) or GPU_RESOURCE in resources.get("requests", {})
+               for resources in (c.get("resources", {}) for c in containers))
     return Workload(describe(obj), obj.get("metadata", {}).get("namespace"), gpus, pod.get("nodeSelector", {}),
                     pod.get("tolerations", []), template.get("metadata", {}).get("labels", {}))
 

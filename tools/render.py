@@ -18,8 +18,7 @@ import time
 
 import yaml
 
-from components.placement import Placement
-from pipelines.gpu_pipeline import compile_pipeline
+from pipelines.gpu_pipeline import compile_for_stack
 from settings import Settings, SettingsError, load_settings
 from tools import checks, gke_api
 from tools.mock_engine import ROOT, Run, run_program, stack_file_config, stack_names, unknown_until_deployed
@@ -82,9 +81,7 @@ def render(stack: str, kubernetes_version: str = DEFAULT_KUBERNETES_VERSION) -> 
         requests[f"nodepool-{resource.inputs['name']}.json"] = gke_api.checked_node_pool_request(
             resource.inputs, gke_problems)
     objects = kubernetes_objects(run)
-    pipeline = settings.pipeline
-    compiled = compile_pipeline(pipeline, Placement.for_pool(settings.pool(pipeline.pool), settings.cluster.is_gke))
-    rendered = Rendered(stack, run, settings, objects, requests, compiled)
+    rendered = Rendered(stack, run, settings, objects, requests, compile_for_stack(settings))
     rendered.problems = {
         f"Kubernetes {kubernetes_version} schemas (strict)": checks.check_kubernetes_schemas(objects,
                                                                                             kubernetes_version),
