@@ -26,10 +26,6 @@ class ServiceSettings:
     static_ip: bool
     node_port: Optional[int]
 
-    @property
-    def is_external_load_balancer(self) -> bool:
-        return self.type == "LoadBalancer" and not self.internal
-
 
 def read_service(problems: Problems, raw: Any, on_gke: bool) -> Optional[ServiceSettings]:
     """The Service settings, or None when `enabled: false` or when they have problems."""

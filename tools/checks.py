@@ -179,14 +179,19 @@ def tolerates(tolerations: list, taint: dict) -> bool:
     return False
 
 
+def selected_pools(workload: Workload, pools: list[GpuPool]) -> list[GpuPool]:
+    """The pools whose labels satisfy the workload's nodeSelector (none when it selects nothing)."""
+    return [p for p in pools if workload.node_selector
+            and all(p.labels.get(k) == v for k, v in workload.node_selector.items())]
+
+
 def check_gpu_placement(objects: list[dict], pools: list[GpuPool]) -> list[str]:
     """Every workload asking for nvidia.com/gpu selects a GPU pool and tolerates all of that pool's taints."""
     problems = []
     for workload in workloads(objects):
         if not workload.gpus:
             continue
-        selected = [p for p in pools if workload.node_selector
-                    and all(p.labels.get(k) == v for k, v in workload.node_selector.items())]
+        selected = selected_pools(workload, pools)
         if not selected:
             problems.append(f"{workload.name}: asks for {GPU_RESOURCE} but its nodeSelector "
                             f"{workload.node_selector} selects no GPU pool (" +

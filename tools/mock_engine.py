@@ -20,6 +20,8 @@ from pulumi.runtime.config import set_all_config
 from pulumi.runtime.stack import wait_for_rpcs
 import yaml
 
+from components.gpu_service import INTERNAL_LB_ANNOTATION
+
 ROOT = Path(__file__).resolve().parent.parent
 PROGRAM = ROOT / "__main__.py"
 STACKS = ROOT / "stacks"
@@ -86,7 +88,7 @@ def _service_outputs(inputs: dict) -> tuple[dict, tuple[str, ...]]:
         ports.append(port)
     outputs = {"spec": {**spec, "ports": ports}}
     if spec.get("type") == "LoadBalancer":
-        internal = inputs.get("metadata", {}).get("annotations", {}).get("networking.gke.io/load-balancer-type")
+        internal = inputs.get("metadata", {}).get("annotations", {}).get(INTERNAL_LB_ANNOTATION)
         ip = spec.get("loadBalancerIP") or ("10.128.0.30" if internal == "Internal" else "203.0.113.30")
         outputs["status"] = {"loadBalancer": {"ingress": [{"ip": ip}]}}
         if "loadBalancerIP" not in spec:

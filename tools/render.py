@@ -142,8 +142,7 @@ def _landing_lines(rendered: Rendered) -> list[str]:
     for workload in checks.workloads(rendered.objects):
         if not workload.gpus:
             continue
-        landing = [p.name for p in pools if workload.node_selector
-                   and all(p.labels.get(k) == v for k, v in workload.node_selector.items())]
+        landing = [p.name for p in checks.selected_pools(workload, pools)]
         tolerations = ", ".join(f"{t['key']}={t['value']}:{t['effect']}" for t in workload.tolerations)
         lines.append(f"  {workload.name} -> pool {', '.join(landing) or 'NONE'}: nodeSelector "
                      f"{workload.node_selector} matches the pool's labels; tolerates {tolerations}; "
