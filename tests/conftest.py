@@ -7,6 +7,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from settings import SettingsError  # noqa: E402
 from tools.mock_engine import run_program, stack_file_config, stack_names  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,7 +34,6 @@ def each_stack(request):
 
 def assert_rejected(config, path: str, allowed: str) -> None:
     """The program refuses `config` with a problem at `path` that says `allowed`, and declares nothing."""
-    from settings import SettingsError
     with pytest.raises(SettingsError) as caught:
         run_program(copy.deepcopy(config))
     lines = [p for p in caught.value.problems if p.startswith(f"{path}: got ")]
